@@ -57,12 +57,13 @@ class UnknownNameError(MAASError, AttributeError):
     behave as usual on clients and handlers.
     """
 
-    def __init__(self, kind: str, name: str, known: Iterable[str], where: str = ""):
+    def __init__(self, kind: str, name: str, known: Iterable[str], where: str = "", hint: str = ""):
         self.kind, self.name = kind, name
-        self.suggestions = close_names(name, known)
+        self.suggestions = [] if hint else close_names(name, known)
         place = f" in {where}" if where else ""
-        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"no {kind} {name!r}{place}{hint}")
+        if self.suggestions:
+            hint = f"did you mean {', '.join(self.suggestions)}?"
+        super().__init__(f"no {kind} {name!r}{place}" + (f"; {hint}" if hint else ""))
 
 
 class ParameterError(MAASError, TypeError):
