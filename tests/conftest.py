@@ -33,3 +33,19 @@ def _isolated_home(tmp_path, monkeypatch):
     for name in ("MAAS_URL", "MAAS_API_URL", "MAAS_API_KEY", "MAAS_CACERT", "MAAS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture(scope="module")
+def sandbox_maas():
+    """A sandbox MAAS (12 machines, sub-second deploys) shared by one test module."""
+    from maas_notebook.sandbox import Sandbox
+    with Sandbox(machines=12, deploy_seconds=0.3, seed=7) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def maas_env(sandbox_maas, monkeypatch):
+    """The environment pointing ``connect()`` at the module's sandbox."""
+    monkeypatch.setenv("MAAS_URL", sandbox_maas.url)
+    monkeypatch.setenv("MAAS_API_KEY", sandbox_maas.api_key)
+    return sandbox_maas
