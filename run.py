@@ -51,10 +51,12 @@ def main(argv: list[str]) -> int:
         args = [str(PYTHON), str(ROOT / "benchmarks" / "run.py"), *rest]
     else:
         args = [str(PYTHON), "-m", "maas_notebook", "demo", *rest]
-    try:
-        return subprocess.call(args, cwd=ROOT)
-    except KeyboardInterrupt:
-        return 130
+    child = subprocess.Popen(args, cwd=ROOT)
+    while True:  # Ctrl-C reaches the child too: let it shut down cleanly, then report its status
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 if __name__ == "__main__":
