@@ -52,11 +52,14 @@ def main(argv: list[str]) -> int:
     else:
         args = [str(PYTHON), "-m", "maas_notebook", "demo", *rest]
     child = subprocess.Popen(args, cwd=ROOT)
-    while True:  # Ctrl-C reaches the child too: let it shut down cleanly, then report its status
+    interrupted = False
+    while True:  # Ctrl-C reaches the child too: let it shut down cleanly; a second one insists
         try:
             return child.wait()
         except KeyboardInterrupt:
-            continue
+            if interrupted:
+                child.terminate()
+            interrupted = True
 
 
 if __name__ == "__main__":
