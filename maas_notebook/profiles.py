@@ -72,20 +72,35 @@ def from_environment(env: Mapping[str, str] = os.environ) -> Profile | None:
 
 def cli_profiles(path: Path | None = None) -> dict[str, Profile]:
     """The official CLI's profiles (``~/.maascli.db``), opened read-only; {} when absent."""
-    path = Path(path) if path else Path.home() / ".maascli.db"
+    path = _cli_db(path)
+    rows = _cli_rows(path, "SELECT name, data FROM profiles ORDER BY name")
+    return {name: _cli_profile(name, data, path) for name, data in rows}
+
+
+def profile_names(cli_db: Path | None = None) -> set[str]:
+    """The names of your profiles and the CLI's, without reading their contents (each CLI
+    profile holds a whole describe document: too much to parse for a name)."""
+    names = set(_read_store()["profiles"])
+    return names | {name for name, in _cli_rows(_cli_db(cli_db), "SELECT name FROM profiles")}
+
+
+def _cli_db(path: Path | None) -> Path:
+    return Path(path) if path else Path.home() / ".maascli.db"
+
+
+def _cli_rows(path: Path, query: str) -> list[tuple]:
     if not path.is_file():
-        return {}
+        return []
     try:
         # mode=ro: SQLite itself refuses to write, so this can never alter the CLI's file.
         db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            rows = db.execute("SELECT name, data FROM profiles ORDER BY name").fetchall()
+            return db.execute(query).fetchall()
         finally:
             db.close()
     except sqlite3.Error as exc:
         raise ConfigurationError(f"cannot read the maas CLI's profiles in {path} ({exc}); "
                                  "repair it with `maas login` or move it away") from exc
-    return {name: _cli_profile(name, data, path) for name, data in rows}
 
 
 def _cli_profile(name: str, data: str | bytes, path: Path) -> Profile:

@@ -337,3 +337,12 @@ def test_an_unreadable_cache_is_a_miss_and_an_unwritable_one_warns(tmp_path):
     with pytest.warns(UserWarning, match="cannot cache"):
         blocked.save(ROOT, DESCRIPTION)
     assert blocked.load(ROOT) is None
+
+
+def test_profile_names_come_from_both_stores_without_parsing_cli_profiles(tmp_path):
+    db = tmp_path / "cli.db"
+    write_cli_db(db, {"prod": cli_entry("http://10.0.0.9:5240/MAAS/")})
+    with sqlite3.connect(db) as conn:  # a row whose data no JSON parser would accept
+        conn.execute("INSERT INTO profiles (name, data) VALUES ('broken', 'not json')")
+    profiles.save_profile("lab", "http://10.0.0.2:5240/MAAS", None)
+    assert profiles.profile_names(db) == {"prod", "broken", "lab"}
