@@ -49,6 +49,7 @@ def bind(spec: ActionSpec, args: tuple, kwargs: dict, strict: bool = False
             raise ParameterError(f"{where}() is missing the URI parameter {name!r}: "
                                  f"call {where}({name}=...)")
         uri[name] = kwargs.pop(name)
+    uri = {name: _uri_value(where, name, value) for name, value in uri.items()}
     declared = {p.name: p for p in spec.params}
     data: list[tuple[str, Any]] = []
     for name, value in kwargs.items():
@@ -57,7 +58,22 @@ def bind(spec: ActionSpec, args: tuple, kwargs: dict, strict: bool = False
         kind = declared[name].kind if name in declared else ""
         for item in _values(value):
             data.append((name, _encode(item, kind, name)))
-    return {k: str(v) for k, v in uri.items()}, data
+    return uri, data
+
+
+def _uri_value(where: str, name: str, value: Any) -> str:
+    """A URI parameter as text; None or "" would address another object (``machines//``)."""
+    if value is None:
+        raise ParameterError(f"{where}() is missing the URI parameter {name!r} (it is None)")
+    try:
+        text = str(value)
+        text.encode("utf-8")
+    except ValueError as exc:  # also UnicodeEncodeError: lone surrogates
+        raise ParameterError(f"{where}() cannot put {name!r} in the URL: it is not valid "
+                             f"text ({type(exc).__name__})") from exc
+    if not text:
+        raise ParameterError(f"{where}() got an empty {name!r}")
+    return text
 
 
 def _merge_legacy_data(spec: ActionSpec, where: str, kwargs: dict) -> dict:
@@ -68,6 +84,9 @@ def _merge_legacy_data(spec: ActionSpec, where: str, kwargs: dict) -> dict:
         return kwargs
     merged = {k: v for k, v in kwargs.items() if k not in legacy}
     for keyword in legacy:
+        if not all(isinstance(name, str) for name in kwargs[keyword]):
+            raise ParameterError(f"{where}(): the {keyword}= dict may only have text keys "
+                                 "(the parameter names)")
         merged.update(kwargs[keyword])
     shown = ", ".join(f"{k}=..." for k in merged)
     warnings.warn(f"passing a {legacy[0]}= dict is deprecated; call {where}({shown}) instead",

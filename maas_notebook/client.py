@@ -62,8 +62,11 @@ class Client:
         self._cache = DescribeCache() if cache is True else (cache or None)
         self._lock = threading.Lock()
         self._refreshed_for: str | None = None
+        if description is not None and not is_description(description):
+            raise ConfigurationError("description= is not a MAAS describe document (a dict "
+                                     "with resources, their handlers and actions)")
         doc = description or (self._cache.load(self.url) if self._cache else None)
-        self._use(doc if doc is not None else self._fetch_description())
+        self._use(doc if is_description(doc) else self._fetch_description())
 
     @property
     def url(self) -> str:
@@ -125,7 +128,7 @@ class Client:
         uri, data = bind(spec, args, kwargs, self.strict)
         url = handler_url(self.url, spec.handler.path)
         if uri:
-            url = url.format(**{k: quote(v, safe="") for k, v in uri.items()})
+            url = url.format(**{k: _segment(v) for k, v in uri.items()})
         reply = self._transport.request(
             spec.method, url, op=spec.op, data=data,
             action=f"{spec.handler.cli_name} {spec.cli_name}")
@@ -147,7 +150,7 @@ class Client:
 
     def _fetch_description(self) -> dict:
         doc, _ = self._transport.get_json(self.url + "describe/")
-        if not isinstance(doc, dict) or "resources" not in doc:
+        if not is_description(doc):
             raise ConfigurationError(
                 f"{self.url}describe/ did not return a MAAS API description; "
                 "check that the URL points at a MAAS region (e.g. http://host:5240/MAAS)")
@@ -158,6 +161,34 @@ class Client:
     def _use(self, doc: dict) -> None:
         self._description = Description(doc, anonymous=self._anonymous)
         self._handlers: dict[str, Handler] = {}
+
+
+def is_description(doc: Any) -> bool:
+    """Whether ``doc`` has the shape of a describe document. A server that is not MAAS (or a
+    cache file gone bad) may hold other JSON; better to say so now than fail obscurely later."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
+        return False
+    return all(isinstance(resource, dict) and all(
+        side is None or _is_handler(side) for side in (resource.get("anon"), resource.get("auth")))
+        for resource in doc["resources"])
+
+
+def _is_handler(handler: Any) -> bool:
+    return (isinstance(handler, dict) and isinstance(handler.get("name"), str)
+            and isinstance(handler.get("path"), str) and isinstance(handler.get("params", []), list)
+            and isinstance(handler.get("actions"), list) and all(
+                isinstance(action, dict) and isinstance(action.get("name"), str)
+                and isinstance(action.get("method"), str)
+                and isinstance(action.get("op"), (str, type(None)))
+                and isinstance(action.get("doc"), (str, type(None)))
+                for action in handler["actions"]))
+
+
+def _segment(value: str) -> str:
+    """``value`` as one percent-encoded URL path segment. "." and ".." are encoded too: HTTP
+    libraries resolve them, so ``interface delete abc ..`` would become ``DELETE /nodes/abc/``."""
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 def connect(profile: str | None = None, **options: Any) -> Client:

@@ -36,6 +36,8 @@ from typing import Iterable
 
 #: How much of a response body an error message quotes; the whole body stays on ``.body``.
 BODY_EXCERPT_CHARS = 200
+#: How much of a URL an error message shows (a long query would flood it); ``.url`` keeps all.
+URL_EXCERPT_CHARS = 160
 
 
 class MAASError(Exception):
@@ -111,7 +113,8 @@ class HTTPError(MAASError):
         action = f" ({self.action})" if self.action else ""
         text = one_line(self.body)
         detail = f": {text}" if text else ""
-        return f"{self.status} {reason} from {self.method} {self.url}{action}{detail}".replace("  ", " ")
+        return (f"{self.status} {reason} from {self.method} {short_url(self.url)}{action}"
+                f"{detail}").replace("  ", " ")
 
     def __reduce__(self):
         return (type(self), (self.status, self.method, self.url, self.body, self.action))
@@ -146,7 +149,10 @@ class ServerError(HTTPError):
 
 
 class ServiceUnavailable(ServerError):
-    """503: the server is busy or starting; worth trying again later."""
+    """503: the server is busy or starting; worth trying again later. ``retry_after`` is
+    the pause MAAS asked for (its ``Retry-After``, in seconds), or None when it named none."""
+
+    retry_after: float | None = None
 
 
 class WaitError(MAASError):
@@ -182,7 +188,8 @@ class WaitTimeout(WaitError):
 
 STATUS_REASONS = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 409: "Conflict", 500: "Internal Server Error",
+    405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large", 414: "URI Too Long",
+    500: "Internal Server Error",
     501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Gateway Timeout",
 }
@@ -201,6 +208,11 @@ def one_line(text: str, limit: int = BODY_EXCERPT_CHARS) -> str:
     """``text`` folded onto one line and cut to ``limit`` characters (with an ellipsis)."""
     folded = " ".join(str(text).split())
     return folded if len(folded) <= limit else folded[: limit - 1] + "…"
+
+
+def short_url(url: str, limit: int = URL_EXCERPT_CHARS) -> str:
+    """``url`` cut to ``limit`` characters (with an ellipsis) for a message."""
+    return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
 def close_names(name: str, known: Iterable[str], count: int = 3) -> list[str]:

@@ -8,6 +8,7 @@ connection, calls the bound action and shapes the result for a notebook.
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,8 @@ class MaasMagic(Magics):
             return show(helptext.action_text(action.spec), helptext.action_html(action.spec))
         args = words[2:]
         kwargs = _keywords(command, body)
+        if command.output:
+            _check_writable(command.output)
         if command.form:
             from .widgets import form
             prefill = dict(zip(action.uri_params, args), **kwargs)
@@ -201,9 +204,30 @@ def _keywords(command: Command, body: bytes | None) -> dict[str, Any]:
             continue
         try:
             kwargs[key] = Path(path).expanduser().read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {key}@={path}: {exc.strerror or exc}") from None
+        except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte; ~nosuchuser
+            raise UsageError(f"cannot read {key}@={path!r}: "
+                             f"{getattr(exc, 'strerror', None) or exc}") from None
     return kwargs
+
+
+def _check_writable(path: str) -> None:
+    # Checked before the call: the action (a deploy, say) must not run only for its answer
+    # to be lost to a mistyped --output.
+    try:
+        target = Path(path).expanduser()
+    except RuntimeError as exc:  # ~nosuchuser/...
+        raise UsageError(f"cannot write {path!r}: {exc}; nothing was sent") from None
+    if "\0" in path:
+        problem = "a file name cannot hold a NUL character"
+    elif target.is_dir():
+        problem = "it is a folder"
+    elif not target.parent.is_dir():
+        problem = f"there is no folder {target.parent}"
+    elif not os.access(target if target.exists() else target.parent, os.W_OK):
+        problem = "permission denied"
+    else:
+        return
+    raise UsageError(f"cannot write {path!r}: {problem}; nothing was sent")
 
 
 def _write(path: str, result: Any) -> None:
@@ -212,8 +236,9 @@ def _write(path: str, result: Any) -> None:
         result.encode() if isinstance(result, str) else json.dumps(result, indent=2).encode())
     try:
         Path(path).expanduser().write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte; ~nosuchuser
+        raise UsageError(f"cannot write {path!r}: "
+                         f"{getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _limited(frame, max_rows: int | None):

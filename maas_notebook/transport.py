@@ -197,7 +197,7 @@ class Transport:
                 if response.status_code != 503 or attempt >= tries:
                     return _reply(response, method, url, action)
                 retry_after, why = response.headers.get("Retry-After"), "503 Service Unavailable"
-            self._pause(attempt, retry_after, f"{method} {url}", why)
+            self._pause(attempt, retry_after, f"{method} {errors.short_url(url)}", why)
             attempt += 1
 
     def get_json(self, url: str) -> tuple[object, str | None]:
@@ -260,10 +260,27 @@ def _is_file(value: object) -> bool:
     return isinstance(value, (bytes, bytearray)) or hasattr(value, "read")
 
 
-def _as_text(value: object) -> str:
+def _as_text(value: object, name: object = None) -> str:
+    """``value`` as the text MAAS reads; a ParameterError (before anything is sent) when it
+    has none: a str with lone surrogates (bytes that were not UTF-8), a huge int ..."""
     if isinstance(value, bool):  # before str(): MAAS reads "true"/"false", not "True"
         return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
+    what = "a parameter name" if name is None else f"the value of {_shown(name)}"
+    try:
+        text = value if isinstance(value, str) else str(value)
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise errors.ParameterError(
+            f"{what} is not valid text ({exc.reason} at position {exc.start}: decoded from "
+            "bytes that are not UTF-8?); pass proper text, or bytes to upload a file") from exc
+    except ValueError as exc:  # e.g. an int beyond Python's digit limit for str()
+        raise errors.ParameterError(f"{what} cannot be written as text: "
+                                    f"{errors.one_line(exc, 80)}") from exc
+    return text
+
+
+def _shown(name: object) -> str:
+    return errors.one_line(repr(name), 60)
 
 
 def _query_pairs(method: str, data) -> list[tuple[str, str]]:
@@ -273,7 +290,7 @@ def _query_pairs(method: str, data) -> list[tuple[str, str]]:
             raise errors.ParameterError(
                 f"{name!r} is bytes or a file, which a {method} cannot carry (its parameters "
                 "go in the URL); pass text, or use an action that uploads (POST/PUT)")
-        pairs.append((name, _as_text(value)))
+        pairs.append((_as_text(name), _as_text(value, name)))
     return pairs
 
 
@@ -282,16 +299,19 @@ def _multipart(data) -> tuple[bytes, str]:
     boundary = secrets.token_hex(16)
     chunks = []
     for name, value in _flat(data):
-        disposition = f'form-data; name="{_quoted(name)}"'
+        disposition = f'form-data; name="{_quoted(_as_text(name))}"'
         if _is_file(value):
             content = bytes(value) if isinstance(value, (bytes, bytearray)) else value.read()
-            content = content.encode() if isinstance(content, str) else content
+            content = _as_text(content, name).encode() if isinstance(content, str) else content
             filename = getattr(value, "name", None)
-            filename = os.path.basename(filename) if isinstance(filename, str) else ""
+            # A file name from the OS may hold undecodable bytes (surrogates): show them as "?".
+            filename = (os.path.basename(filename).encode("utf-8", "replace").decode()
+                        if isinstance(filename, str) else "")
             head = (f'Content-Disposition: {disposition}; filename="{_quoted(filename or name)}"'
                     "\r\nContent-Type: application/octet-stream\r\n")
         else:
-            content, head = _as_text(value).encode(), f"Content-Disposition: {disposition}\r\n"
+            content = _as_text(value, name).encode()
+            head = f"Content-Disposition: {disposition}\r\n"
         chunks += [f"--{boundary}\r\n{head}\r\n".encode(), content, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode())
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
@@ -307,10 +327,14 @@ def _reply(response: requests.Response, method: str, url: str, action: str) -> R
     media, _, params = response.headers.get("Content-Type", "").partition(";")
     media = media.strip().lower()
     if status >= 400:
-        raise errors.http_error(status, method, url, _text(body, params), action)
+        error = errors.http_error(status, method, url, _text(body, params), action)
+        if isinstance(error, errors.ServiceUnavailable):  # callers may resend after a 503
+            error.retry_after = _seconds(response.headers.get("Retry-After"))
+        raise error
     if 300 <= status < 400:
         where = response.headers.get("Location", "elsewhere")
-        raise errors.ResponseError(f"{status} from {method} {url}: MAAS moved it to {where}; "
+        raise errors.ResponseError(f"{status} from {method} {errors.short_url(url)}: MAAS moved "
+                                   f"it to {where}; "
                                    "use that address as the MAAS URL", status=status, url=url)
     if status == 204 or not body:
         value = None
@@ -329,7 +353,7 @@ def _json(body: bytes, status: int, method: str, url: str, params: str) -> objec
     except ValueError as exc:  # also UnicodeDecodeError
         text = _text(body, params)
         raise errors.ResponseError(
-            f"{status} answer to {method} {url} claims JSON but is not "
+            f"{status} answer to {method} {errors.short_url(url)} claims JSON but is not "
             f"({errors.one_line(text, 80)!r}); check that the URL points at the MAAS API",
             status=status, url=url, body=text) from exc
 
@@ -372,7 +396,7 @@ def _retryable(exc: requests.RequestException) -> bool:
 
 def _translate(exc: requests.RequestException, method: str, url: str, timeout) -> errors.MAASError:
     """The MAASError for a requests exception (raised ``from`` it by the caller)."""
-    call = f"{method} {url}"
+    call = f"{method} {errors.short_url(url)}"
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     if isinstance(exc, requests.exceptions.SSLError):
         kind, message = errors.TLSError, (

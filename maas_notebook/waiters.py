@@ -2,9 +2,11 @@
 
 ``wait`` polls with ONE server-side filtered ``machines read`` per round, however many
 machines it watches, backing off between rounds. ``deploy_many`` / ``release_many`` send
-one request per machine with bounded concurrency; those POSTs are never retried, so no
-machine is asked twice. Both report failures with MAAS's own words (``status_message``,
-``error_description`` and the machine's last events) in a :class:`DeployFailed`.
+one request per machine with bounded concurrency. No machine is asked twice: a POST is sent
+again only after a 503 with ``Retry-After`` (MAAS says it did nothing), and one that got no
+answer at all is never resent: the machine's status then tells whether MAAS acted on it.
+Both report failures with MAAS's own words (``status_message``, ``error_description`` and
+the machine's last events) in a :class:`DeployFailed`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
-from .errors import DeployFailed, HTTPError, MAASError, TransportError, WaitTimeout
+from .errors import (DeployFailed, HTTPError, MAASError, ResponseError, ServiceUnavailable,
+                     TransportError, WaitTimeout)
 
 #: Longer than MAAS's own 30-minute deployment timeout, so MAAS decides a deploy failed.
 DEFAULT_TIMEOUT = 40 * 60.0
 EVENTS_ON_FAILURE = 5
+#: How often one machine's request is sent again after a 503 with ``Retry-After`` (MAAS
+#: says it did nothing), and the longest such pause honoured, in seconds.
+BUSY_RESENDS = 3
+MAX_BUSY_PAUSE = 30.0
+#: Statuses showing that a bulk action took effect, for a machine whose answer was lost.
+_STARTED = {"deploy": ("Deploying", "Deployed"),
+            "release": ("Releasing", "Disk erasing", "Ready")}
 
 Progress = Callable[[dict[str, str]], None]
 
@@ -38,7 +48,17 @@ def wait(client, system_ids: Iterable[str], until: str = "Deployed", *,
     are still on their way after ``timeout`` seconds. Passing network trouble (a restart,
     a 503) does not stop the wait: the next round tries again.
     """
+    return _wait(client, system_ids, until, timeout, interval, max_interval, on_update)
+
+
+def _wait(client, system_ids: Iterable[str], until: str, timeout: float, interval: float,
+          max_interval: float, on_update: Progress | None, doubtful: Iterable[str] = (),
+          started: tuple[str, ...] = ()) -> dict[str, dict]:
+    """:func:`wait`, where the machines in ``doubtful`` (their request got no answer) may
+    never start: one whose status is not among ``started`` counts as settled once every
+    other machine has, so a request still on its way had the others' whole run to land."""
     pending = list(dict.fromkeys(system_ids))
+    doubtful = set(doubtful)
     machines: dict[str, dict] = {}
     deadline = time.monotonic() + timeout
     delay = interval
@@ -47,6 +67,10 @@ def wait(client, system_ids: Iterable[str], until: str = "Deployed", *,
             machines[machine["system_id"]] = machine
         pending = [sid for sid in pending
                    if sid not in machines or not _settled(machines[sid], until)]
+        unstarted = {sid for sid in pending if sid in doubtful and sid in machines
+                     and machines[sid].get("status_name") not in started}
+        if unstarted and unstarted == set(pending):
+            pending = []
         if on_update:
             on_update({sid: m.get("status_name", "") for sid, m in machines.items()})
         if not pending:
@@ -95,8 +119,11 @@ def deploy_many(client, system_ids: Iterable[str], *, concurrency: int = 8, wait
     distro_series, hwe_kernel, user_data ...), ``concurrency`` requests at a time.
 
     With ``wait`` (the default) also waits for Deployed and returns system_id -> machine;
-    without, returns system_id -> the deploy response. Machines MAAS refused (409 ...)
-    and machines that failed to deploy are reported together in one :class:`DeployFailed`.
+    without, returns system_id -> the deploy response (None where the answer was lost but
+    the machine's status shows MAAS acted on it). Machines MAAS refused (409 ...),
+    machines whose request got no answer and did not start deploying, and machines that
+    failed to deploy are reported together in one :class:`DeployFailed`. ``timeout`` bounds
+    the whole call.
     """
     return _bulk(client, "deploy", system_ids, "Deployed", concurrency, wait, timeout,
                  interval, progress, on_update, params)
@@ -115,35 +142,100 @@ def _bulk(client, action_name, system_ids, until, concurrency, wait_for, timeout
           progress, on_update, params) -> dict[str, dict]:
     system_ids = list(dict.fromkeys(system_ids))
     action = client.machine.action(action_name)
+    deadline = time.monotonic() + timeout
     bar = _progress_bar(len(system_ids), f"{action_name} ({until})") if progress else None
-    refused: dict[str, dict] = {}
+    failures: dict[str, dict] = {}        # refused by MAAS, or known not to have started
+    lost: dict[str, MAASError] = {}       # no answer: MAAS may or may not have acted
 
     def submit(sid: str) -> tuple[str, Any]:
-        try:
-            return sid, action(sid, **params)
-        except HTTPError as exc:
-            refused[sid] = {"hostname": "", "status_name": f"refused ({exc.status})",
-                            "status_message": exc.body.strip(), "error_description": "", "events": []}
-            return sid, None
+        for resend in range(BUSY_RESENDS + 1):
+            try:
+                return sid, action(sid, **params)
+            except ServiceUnavailable as exc:
+                # A 503 with Retry-After says MAAS did nothing yet, so sending again cannot
+                # act twice; without one (a proxy?) nobody said so: report it.
+                pause = min(exc.retry_after or 0.0, MAX_BUSY_PAUSE)
+                if (exc.retry_after is None or resend == BUSY_RESENDS
+                        or time.monotonic() + pause > deadline):
+                    failures[sid] = _refusal(exc)
+                    return sid, None
+                time.sleep(pause)
+            except HTTPError as exc:
+                failures[sid] = _refusal(exc)
+                return sid, None
+            except (TransportError, ResponseError) as exc:
+                lost[sid] = exc  # never sent again: the machine's status will tell
+                return sid, None
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        submitted = dict(pool.map(submit, system_ids))
-    accepted = [sid for sid in system_ids if sid not in refused]
-    if not wait_for:
-        if refused:
-            raise DeployFailed(refused)
-        return submitted
     try:
-        done = wait(client, accepted, until, timeout=timeout, interval=interval,
-                    on_update=_chain(on_update, bar and bar.update_statuses(until)))
-    except DeployFailed as failed:
-        raise DeployFailed({**refused, **failed.failures}) from None
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            submitted = dict(pool.map(submit, system_ids))
+        if not wait_for:
+            failures.update(_not_started(client, action_name, lost, deadline, interval))
+            if failures:
+                raise DeployFailed(failures)
+            return submitted
+        try:
+            done = _wait(client, [sid for sid in system_ids if sid not in failures], until,
+                         max(0.0, deadline - time.monotonic()), interval, 15.0,
+                         _chain(on_update, bar and bar.update_statuses(until)),
+                         doubtful=lost, started=_STARTED[action_name])
+        except DeployFailed as failed:
+            for sid, failure in failed.failures.items():
+                if sid in lost and not _did_start(action_name, failure.get("status_name", "")):
+                    failure = _lost(action_name, lost[sid], failure)
+                failures[sid] = failure
     finally:
         if bar:
             bar.close()
-    if refused:
-        raise DeployFailed(refused)
+    if failures:
+        raise DeployFailed(failures)
     return done
+
+
+def _refusal(exc: HTTPError) -> dict:
+    return {"hostname": "", "status_name": f"refused ({exc.status})",
+            "status_message": exc.body.strip(), "error_description": "", "events": []}
+
+
+def _lost(action_name: str, exc: MAASError, machine: dict | None) -> dict:
+    """The failure of a machine whose request got no answer and that did not start."""
+    why = f"no answer to the {action_name} request ({type(exc).__name__})"
+    if machine is None:
+        name, message = "unknown (no answer)", (
+            f"{why} and its status could not be read: MAAS may have started it; "
+            "check the machine before trying again")
+    else:
+        name, message = "not started (no answer)", (
+            f"{why}; read afterwards, the machine was still {machine.get('status_name')}, "
+            f"so MAAS did not start it: check it, then {action_name} it again")
+    return {"hostname": (machine or {}).get("hostname", ""), "status_name": name,
+            "status_message": message, "error_description": str(exc),
+            "events": (machine or {}).get("events", [])}
+
+
+def _not_started(client, action_name: str, lost: dict[str, MAASError], deadline: float,
+                 interval: float) -> dict[str, dict]:
+    """Failures for the machines whose request got no answer and that did not start.
+
+    A POST without an answer may or may not have been carried out, and sending it again
+    could act twice; so read each machine's status instead.
+    """
+    if not lost:
+        return {}
+    machines = _read_or_none(client, list(lost))
+    while machines is None and time.monotonic() + interval < deadline:
+        time.sleep(interval)
+        machines = _read_or_none(client, list(lost))
+    seen = {m.get("system_id"): m for m in machines or ()}
+    return {sid: _lost(action_name, exc, seen.get(sid)) for sid, exc in lost.items()
+            if not _did_start(action_name, seen.get(sid, {}).get("status_name", ""))}
+
+
+def _did_start(action_name: str, status: str) -> bool:
+    """Whether a machine in ``status`` shows that MAAS carried out ``action_name``."""
+    return status in _STARTED[action_name] or is_failure(status)
 
 
 def _chain(*callbacks: Progress | None) -> Progress | None:

@@ -110,7 +110,11 @@ def test_deploy_console_end_to_end_with_one_failure(client, maas):
     assert failed_row.bar.bar_style == "danger" and failed_row.message.value
     assert console._rows[ids[0]].bar.value == 1.0
     assert client.machine.read(ids[0])["distro_series"] == "jammy"
-    console.select(ids)
+    console.select(ids)  # the list was re-read after the deploy: it shows the new statuses
+    shown = {sid: label for label, sid in console.fields["machines"].options if sid in ids}
+    assert "Deployed" in shown[ids[0]] and "Failed deployment" in shown[ids[2]]
+    assert "Deployed" in console.fields["status"].options
+    assert console.fields["hwe_kernel"].label == "(default)"
     console.fields["erase"].value = True
     console.release_button.click()  # the first click only arms
     assert console.release_button.description == "Confirm release"

@@ -48,6 +48,8 @@ class MachineRow(w.HBox):
             self.bar.value = min(0.9, max(self.bar.value, 0.1) + 0.05)
 
     def explain(self, failure: dict) -> None:
+        # Whatever its status name says ("refused (409)", "not started ..."), it failed.
+        self.bar.value, self.bar.bar_style = 1.0, "danger"
         events = "; ".join(failure.get("events") or [])
         why = failure.get("status_message") or failure.get("error_description") or ""
         self.message.value = (f"<span style='color:#c7162b'>{escape(why)}</span>"
@@ -94,16 +96,18 @@ class DeployConsole(w.VBox):
 
     # -- building -----------------------------------------------------------------------
 
-    def _build_fields(self) -> dict[str, w.Widget]:
-        frame = self.frame
+    def _filter_options(self, column: str) -> list[str]:
+        values = sorted({str(v) for v in self.frame[column].dropna()}) if len(self.frame) else []
+        return [_ANY, *values]
 
-        def pick(name: str, column: str) -> w.Dropdown:
-            values = sorted({str(v) for v in frame[column].dropna()}) if len(frame) else []
-            return w.Dropdown(options=[_ANY, *values], value=_ANY, description=name, style=_STYLE)
+    def _build_fields(self) -> dict[str, w.Widget]:
+        def pick(name: str) -> w.Dropdown:
+            return w.Dropdown(options=self._filter_options(name), value=_ANY, description=name,
+                              style=_STYLE)
 
         osystems = [v for _, v in self.choices.osystems]
         return {
-            "status": pick("status", "status"), "zone": pick("zone", "zone"), "pool": pick("pool", "pool"),
+            "status": pick("status"), "zone": pick("zone"), "pool": pick("pool"),
             "tags": w.Text(description="tags", placeholder="all of, comma separated", style=_STYLE),
             "min_cores": w.IntText(value=0, description="min cores", style=_STYLE),
             "min_ram_gib": w.FloatText(value=0.0, description="min RAM GiB", style=_STYLE),
@@ -112,8 +116,9 @@ class DeployConsole(w.VBox):
             "osystem": w.Dropdown(options=osystems, value="ubuntu" if "ubuntu" in osystems else
                                   (osystems[0] if osystems else None), description="OS", style=_STYLE),
             "distro_series": w.Dropdown(options=[], description="series", style=_STYLE),
-            "hwe_kernel": w.Dropdown(options=[("(default)", None)] + self.choices.kernels,
-                                     value=None, description="kernel", style=_STYLE),
+            # "" rather than None: ipywidgets 8 shows a None value as no selection at all.
+            "hwe_kernel": w.Dropdown(options=[("(default)", "")] + self.choices.kernels,
+                                     value="", description="kernel", style=_STYLE),
             "user_data": w.Textarea(placeholder="#cloud-config (plain text)", description="user data",
                                     style=_STYLE, layout=w.Layout(width="80%", height="80px")),
             "erase": w.Checkbox(description="erase", indent=False),
@@ -175,7 +180,7 @@ class DeployConsole(w.VBox):
         user_data = self.fields["user_data"].value
         params = {"osystem": self.fields["osystem"].value,
                   "distro_series": self.fields["distro_series"].value,
-                  "hwe_kernel": self.fields["hwe_kernel"].value,
+                  "hwe_kernel": self.fields["hwe_kernel"].value or None,
                   "user_data": user_data.encode() if user_data else None}
         self._start(waiters.deploy_many, "Deployed", params)
 
@@ -231,6 +236,21 @@ class DeployConsole(w.VBox):
             self.message.value = error_html(exc)
         finally:
             self.deploy_button.disabled = self.release_button.disabled = False
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the machines, so the list and its filters show their statuses now."""
+        try:
+            self.frame = machines_frame(self.client.machines.read())
+        except MAASError as exc:  # keep the old list; say why it is stale
+            self.message.value += "<br>" + error_html(exc)
+            return
+        for name in ("status", "zone", "pool"):
+            field, options = self.fields[name], self._filter_options(name)
+            kept = field.value if field.value in options else _ANY
+            with field.hold_trait_notifications():
+                field.options, field.value = options, kept
+        self._filter()
 
     def join(self, timeout: float | None = None) -> dict[str, str]:
         """Wait for the running deploy or release to finish; returns ``status``."""
