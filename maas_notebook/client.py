@@ -66,7 +66,9 @@ class Client:
             raise ConfigurationError("description= is not a MAAS describe document (a dict "
                                      "with resources, their handlers and actions)")
         doc = description or (self._cache.load(self.url) if self._cache else None)
-        self._use(doc if is_description(doc) else self._fetch_description())
+        # The cache only ever holds checked documents: a shallow look catches a damaged file
+        # without walking every action on each start.
+        self._use(doc if is_description(doc, deep=False) else self._fetch_description())
 
     @property
     def url(self) -> str:
@@ -163,25 +165,26 @@ class Client:
         self._handlers: dict[str, Handler] = {}
 
 
-def is_description(doc: Any) -> bool:
-    """Whether ``doc`` has the shape of a describe document. A server that is not MAAS (or a
-    cache file gone bad) may hold other JSON; better to say so now than fail obscurely later."""
+def is_description(doc: Any, deep: bool = True) -> bool:
+    """Whether ``doc`` has the shape of a describe document (``deep``: down to every action).
+    A server that is not MAAS (or a cache file gone bad) may hold other JSON; better to say
+    so now than fail obscurely later."""
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
         return False
     return all(isinstance(resource, dict) and all(
-        side is None or _is_handler(side) for side in (resource.get("anon"), resource.get("auth")))
+        side is None or _is_handler(side, deep) for side in (resource.get("anon"), resource.get("auth")))
         for resource in doc["resources"])
 
 
-def _is_handler(handler: Any) -> bool:
+def _is_handler(handler: Any, deep: bool) -> bool:
     return (isinstance(handler, dict) and isinstance(handler.get("name"), str)
             and isinstance(handler.get("path"), str) and isinstance(handler.get("params", []), list)
-            and isinstance(handler.get("actions"), list) and all(
+            and isinstance(handler.get("actions"), list) and (not deep or all(
                 isinstance(action, dict) and isinstance(action.get("name"), str)
                 and isinstance(action.get("method"), str)
                 and isinstance(action.get("op"), (str, type(None)))
                 and isinstance(action.get("doc"), (str, type(None)))
-                for action in handler["actions"]))
+                for action in handler["actions"])))
 
 
 def _segment(value: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.utils.text import DollarFormatter
 from traitlets import Bool, Float, Int, Unicode
 
 from . import helptext, profiles
@@ -77,21 +78,31 @@ class MaasMagic(Magics):
                              "on its first line with a key@=- argument for the body")
         result = None
         for body_line in filter(str.strip, cell.splitlines()):
-            result = self._run(parse(self.shell.var_expand(body_line)) if self.shell else parse(body_line))
+            result = self._run(parse(self._expand(body_line)))
         return result
+
+    def _expand(self, text: str) -> str:
+        # IPython expands the magic's own line, not the cell body: expand each body line
+        # against the user's namespace only (shell.var_expand would also see our locals).
+        if self.shell is None:
+            return text
+        try:
+            return DollarFormatter().vformat(text, args=[], kwargs=self.shell.user_ns)
+        except Exception:  # noqa: BLE001 - as IPython does: leave what cannot be expanded
+            return text
 
     def _run(self, command: Command, body: bytes | None = None) -> Any:
         if command.verb or not command.words:
             return self._verb(command)
         client, words = self._split_profile(command.words)
         handler = client.handler(_known(words[0], client.description.handlers, "handler"))
-        if len(words) == 1 or (command.help and len(words) == 1):
+        if len(words) == 1:
             return show(helptext.handler_text(handler.spec), helptext.handler_html(handler.spec))
         action = handler.action(_known(words[1], handler.spec.actions, "action", handler.name))
         if command.help:
             return show(helptext.action_text(action.spec), helptext.action_html(action.spec))
         args = words[2:]
-        kwargs = _keywords(command, body)
+        kwargs = _keywords(command, body, action.spec.params_by_name)
         if command.output:
             _check_writable(command.output)
         if command.form:
@@ -156,7 +167,7 @@ class MaasMagic(Magics):
         return self._client(self.profile), words
 
     def _profile_names(self) -> set[str]:
-        return {row["name"] for row in profiles.list_profiles()} | {n for n in self._clients if n}
+        return profiles.profile_names() | {n for n in self._clients if n}
 
     # -- results ----------------------------------------------------------------------
 
@@ -170,9 +181,13 @@ class MaasMagic(Magics):
             self.last_listing = result
             if command.raw or not all(isinstance(item, dict) for item in result):
                 return result
+            # Shaped by what came back, not by the handler: `tag machines` lists machines.
             from .frames import frame_for
-            return _limited(frame_for(result, hint=handler), self.max_rows)
+            return _limited(frame_for(result), self.max_rows)
         if isinstance(result, dict) and not command.raw:
+            if isinstance(result.get("events"), list):  # an events page: a table of events
+                from .frames import events_frame
+                return _limited(events_frame(result), self.max_rows)
             return JSONView(result)
         return result
 
@@ -194,13 +209,16 @@ def _arity(args: list[str], low: int, high: int, usage: str) -> list:
     return args + [None] * (high - len(args))
 
 
-def _keywords(command: Command, body: bytes | None) -> dict[str, Any]:
+def _keywords(command: Command, body: bytes | None, declared: dict) -> dict[str, Any]:
+    """The call's keywords: repeated keys as lists, ``key@=path`` as the file's bytes, and
+    ``key@=-`` as the cell body (text, unless the parameter takes a file or base64 data)."""
     kwargs: dict[str, Any] = {k: v if len(v) > 1 else v[0] for k, v in command.data.items()}
     for key, path in command.files.items():
         if path == "-":
             if body is None:
                 raise UsageError(f"{key}@=- takes the cell body: use it on the first line of %%maas")
-            kwargs[key] = body
+            binary = key in declared and declared[key].kind in ("base64", "file")
+            kwargs[key] = body if binary else body.decode()
             continue
         try:
             kwargs[key] = Path(path).expanduser().read_bytes()

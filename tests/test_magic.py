@@ -207,3 +207,26 @@ def test_no_output_of_the_magic_ever_contains_the_token_secret(shell, maas_env, 
     captured = capsys.readouterr()
     shown += [captured.out, captured.err]
     assert not [text for text in shown if secret in text]
+
+
+def test_cell_body_lines_expand_the_users_variables_not_the_magics(shell):
+    frame = shell.run_line_magic("maas", "machines read")
+    shell.user_ns.update(first=frame.index[0], line="shadowed?")
+    result, error = run(shell, "%%maas\nmachine read $first\n")
+    assert error is None and result["system_id"] == frame.index[0]
+
+
+def test_listings_are_shaped_by_what_came_back(shell):
+    shell.run_line_magic("maas", "tags create name=shaped")
+    sid = shell.run_line_magic("maas", "machines read").index[0]
+    shell.run_line_magic("maas", f"tag update_nodes shaped add={sid}")
+    tagged = shell.run_line_magic("maas", "tag machines shaped")
+    assert list(tagged.index) == [sid] and "hostname" in tagged.columns  # machines, not tags
+    events = shell.run_line_magic("maas", f"events query id={sid} limit=3")
+    assert isinstance(events, pd.DataFrame) and len(events) <= 3 and "description" in events.columns
+
+
+def test_cell_body_for_a_text_parameter_is_sent_as_text(shell):
+    result, error = run(shell, "%%maas tags create name=edge comment@=-\nmachines at the edge\n")
+    assert error is None
+    assert shell.run_line_magic("maas", "tag read edge")["comment"] == "machines at the edge\n"
