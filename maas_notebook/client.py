@@ -24,7 +24,7 @@ from .actions import Handler, bind
 from .description import ActionSpec, Description
 from .errors import ConfigurationError
 from .profiles import DescribeCache, find_profile
-from .transport import Credentials, Transport, api_root, handler_url
+from .transport import Credentials, Transport, handler_url
 
 
 class APIChangedWarning(UserWarning):
@@ -56,7 +56,7 @@ class Client:
                  name: str | None = None):
         credentials = Credentials.parse(api_key) if api_key else None
         self._anonymous = credentials is None
-        self._transport = Transport(api_root(url), credentials, timeout=timeout,
+        self._transport = Transport(url, credentials, timeout=timeout,
                                     retries=retries, cacerts=cacerts, insecure=insecure)
         self.strict, self.name = strict, name
         self._cache = DescribeCache() if cache is True else (cache or None)

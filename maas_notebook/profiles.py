@@ -79,9 +79,25 @@ def cli_profiles(path: Path | None = None) -> dict[str, Profile]:
 
 def profile_names(cli_db: Path | None = None) -> set[str]:
     """The names of your profiles and the CLI's, without reading their contents (each CLI
-    profile holds a whole describe document: too much to parse for a name)."""
-    names = set(_read_store()["profiles"])
-    return names | {name for name, in _cli_rows(_cli_db(cli_db), "SELECT name FROM profiles")}
+    profile holds a whole describe document: too much to parse for a name). The magic asks
+    on every line, so the answer is kept until either store changes."""
+    store, cli = _store_path(), _cli_db(cli_db)
+    key = (store, _mtime(store), cli, _mtime(cli))
+    if _names_seen.get("key") != key:
+        names = set(_read_store()["profiles"])
+        names |= {name for name, in _cli_rows(cli, "SELECT name FROM profiles")}
+        _names_seen.update(key=key, names=frozenset(names))
+    return set(_names_seen["names"])
+
+
+_names_seen: dict = {}
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _cli_db(path: Path | None) -> Path:

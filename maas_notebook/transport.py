@@ -4,7 +4,8 @@
 ``maas`` CLI does), sends parameters the way MAAS reads them (query string for GET and DELETE,
 ``multipart/form-data`` for POST and PUT), retries idempotent GETs after a dropped connection
 or a 503, checks TLS, decodes answers by Content-Type, and turns every failure into one of
-the :mod:`maas_notebook.errors`::
+the :mod:`maas_notebook.errors` (the encoding and decoding themselves live in
+:mod:`maas_notebook.payload`)::
 
     transport = Transport(api_root("http://10.0.0.2:5240/MAAS"), Credentials.parse(key))
     transport.request("GET", transport.root + "users/", op="whoami").value
@@ -14,30 +15,30 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import logging
 import os
 import secrets
 import socket
 import ssl
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
 from . import errors
+from .payload import Reply, decode, encode, retry_after_seconds
 
 _log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/2.0/"
 MAX_RETRY_DELAY = 30.0  # seconds; a longer Retry-After is cut to this
 URL_EXAMPLE = "http://10.0.0.2:5240/MAAS"
-_GET_OR_DELETE = frozenset({"GET", "DELETE"})
 _warned_insecure: set[str] = set()  # API roots already warned about insecure=True
 
 
@@ -57,7 +58,7 @@ class Credentials:
     def parse(cls, api_key: str) -> "Credentials":
         """Split ``consumer_key:token_key:token_secret`` (what ``maas apikey`` prints)."""
         parts = api_key.split(":") if isinstance(api_key, str) else []
-        if len(parts) != 3 or not all(parts) or any(c.isspace() for c in api_key):
+        if len(parts) != 3 or not all(parts) or _has_space(api_key):
             # Never echo the key: it is a secret, even when mistyped.
             raise errors.ConfigurationError(
                 "the API key must be consumer_key:token_key:token_secret (three non-empty parts, "
@@ -78,12 +79,15 @@ def api_root(url: str) -> str:
         # Not echoed: a swapped url/api_key would print the key.
         raise errors.ConfigurationError(
             f"the MAAS URL must start with http:// or https:// (e.g. {URL_EXAMPLE})")
-    if not _has_host_and_port(parts) or parts.query or parts.fragment or any(
-            c.isspace() for c in text):
+    if not _has_host_and_port(parts) or parts.query or parts.fragment or _has_space(text):
         raise errors.ConfigurationError(f"not a MAAS URL: {text!r}; give one like {URL_EXAMPLE}")
     path = parts.path.rstrip("/")
     path = path[: -len("/api/2.0")] if path.endswith("/api/2.0") else path
     return urlunsplit((parts.scheme.lower(), parts.netloc, path + API_PREFIX, "", ""))
+
+
+def _has_space(text: str) -> bool:
+    return "".join(text.split()) != text  # str.split() finds any whitespace, at C speed
 
 
 def _has_host_and_port(parts) -> bool:
@@ -102,17 +106,6 @@ def handler_url(api_root: str, path: str) -> str:
         raise errors.ResponseError(f"the description's handler path {path!r} is not under "
                                    f"{API_PREFIX}; run refresh() or report it to MAAS")
     return api_root + rest
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A successful answer: ``value`` is decoded (JSON -> objects, text/* -> str, other ->
-    bytes, 204 or empty -> None); ``content_type`` is the bare media type, lower-case."""
-
-    status: int
-    value: object
-    content_type: str
-    api_hash: str | None
 
 
 class _PlaintextAuth(requests.auth.AuthBase):
@@ -168,12 +161,24 @@ class Transport:
         self._timeout, self._retries, self._backoff = timeout, max(0, int(retries)), backoff
         # verify goes with every request: a session-wide value loses to REQUESTS_CA_BUNDLE.
         self._verify = _verify_option(self.root, cacerts, insecure)
-        self._session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        self._session.headers["User-Agent"] = (
-            f"maas-notebook python-requests/{requests.__version__}")
+        # Made on the first request: a client built from a warm cache may never send one,
+        # and building a Session is a sizeable share of a warm start.
+        self._pool: requests.Session | None = None
+        self._pool_lock = threading.Lock()
+
+    @property
+    def _session(self) -> requests.Session:
+        if self._pool is None:
+            with self._pool_lock:  # threads share a client: make exactly one session
+                if self._pool is None:
+                    session = requests.Session()
+                    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+                    session.mount("http://", adapter)
+                    session.mount("https://", adapter)
+                    session.headers["User-Agent"] = (
+                        f"maas-notebook python-requests/{requests.__version__}")
+                    self._pool = session
+        return self._pool
 
     def request(self, method: str, url: str, *, op: str | None = None,
                 data: list[tuple[str, object]] | None = None, action: str = "") -> Reply:
@@ -184,7 +189,7 @@ class Transport:
         POST and PUT. Only GET is retried: a repeated POST could deploy twice.
         """
         method = method.upper()
-        url, body, headers = _encode(method, url, op, data)
+        url, body, headers = encode(method, url, op, data)
         tries, attempt = (1 + self._retries if method == "GET" else 1), 1
         while True:
             try:
@@ -195,7 +200,8 @@ class Transport:
                 retry_after, why = None, _why(exc, "connection failed")
             else:
                 if response.status_code != 503 or attempt >= tries:
-                    return _reply(response, method, url, action)
+                    return decode(response.status_code, response.headers, response.content,
+                                  method, url, action)
                 retry_after, why = response.headers.get("Retry-After"), "503 Service Unavailable"
             self._pause(attempt, retry_after, f"{method} {errors.short_url(url)}", why)
             attempt += 1
@@ -207,7 +213,8 @@ class Transport:
 
     def close(self) -> None:
         """Close the pooled connections."""
-        self._session.close()
+        if self._pool is not None:
+            self._pool.close()
 
     def __repr__(self) -> str:
         return f"<maas_notebook.Transport {self.root} ({self._who})>"
@@ -216,7 +223,7 @@ class Transport:
         debug = _log.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if debug else 0.0
         # Redirects are not followed: the copy would reuse the nonce and a POST would turn
-        # into a GET; _reply() tells the user which URL to use instead.
+        # into a GET; decode() tells the user which URL to use instead.
         response = self._session.request(
             method, url, data=body, headers=headers, auth=self._auth, timeout=self._timeout,
             verify=self._verify, allow_redirects=False)
@@ -225,150 +232,12 @@ class Transport:
         return response
 
     def _pause(self, attempt: int, retry_after: str | None, call: str, why: str) -> None:
-        delay = _seconds(retry_after)
+        delay = retry_after_seconds(retry_after)
         if delay is None:
             delay = self._backoff * 2 ** (attempt - 1)
         delay = min(delay, MAX_RETRY_DELAY)
         _log.info("retrying %s in %.2f s (%s)", call, delay, why)
         time.sleep(delay)
-
-
-def _encode(method: str, url: str, op: str | None, data) -> tuple[str, bytes | None, dict | None]:
-    """The full URL, body and extra headers for one call."""
-    pairs = [("op", op)] if op else []
-    body = headers = None
-    if method in _GET_OR_DELETE:
-        pairs += _query_pairs(method, data)
-    else:
-        body, content_type = _multipart(data)
-        headers = {"Content-Type": content_type}
-    if pairs:
-        url = f"{url}{'&' if '?' in url else '?'}{urlencode(pairs)}"
-    return url, body, headers
-
-
-def _flat(data) -> Iterator[tuple[str, object]]:
-    """The ``(name, value)`` pairs, a list value giving one pair per item, None dropped."""
-    for name, value in data or ():
-        if isinstance(value, (list, tuple)):
-            yield from ((name, item) for item in value if item is not None)
-        elif value is not None:
-            yield name, value
-
-
-def _is_file(value: object) -> bool:
-    return isinstance(value, (bytes, bytearray)) or hasattr(value, "read")
-
-
-def _as_text(value: object, name: object = None) -> str:
-    """``value`` as the text MAAS reads; a ParameterError (before anything is sent) when it
-    has none: a str with lone surrogates (bytes that were not UTF-8), a huge int ..."""
-    if isinstance(value, bool):  # before str(): MAAS reads "true"/"false", not "True"
-        return "true" if value else "false"
-    what = "a parameter name" if name is None else f"the value of {_shown(name)}"
-    try:
-        text = value if isinstance(value, str) else str(value)
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise errors.ParameterError(
-            f"{what} is not valid text ({exc.reason} at position {exc.start}: decoded from "
-            "bytes that are not UTF-8?); pass proper text, or bytes to upload a file") from exc
-    except ValueError as exc:  # e.g. an int beyond Python's digit limit for str()
-        raise errors.ParameterError(f"{what} cannot be written as text: "
-                                    f"{errors.one_line(exc, 80)}") from exc
-    return text
-
-
-def _shown(name: object) -> str:
-    return errors.one_line(repr(name), 60)
-
-
-def _query_pairs(method: str, data) -> list[tuple[str, str]]:
-    pairs = []
-    for name, value in _flat(data):
-        if _is_file(value):
-            raise errors.ParameterError(
-                f"{name!r} is bytes or a file, which a {method} cannot carry (its parameters "
-                "go in the URL); pass text, or use an action that uploads (POST/PUT)")
-        pairs.append((_as_text(name), _as_text(value, name)))
-    return pairs
-
-
-def _multipart(data) -> tuple[bytes, str]:
-    """``multipart/form-data`` with one part per pair; bytes and files as file parts."""
-    boundary = secrets.token_hex(16)
-    chunks = []
-    for name, value in _flat(data):
-        disposition = f'form-data; name="{_quoted(_as_text(name))}"'
-        if _is_file(value):
-            content = bytes(value) if isinstance(value, (bytes, bytearray)) else value.read()
-            content = _as_text(content, name).encode() if isinstance(content, str) else content
-            filename = getattr(value, "name", None)
-            # A file name from the OS may hold undecodable bytes (surrogates): show them as "?".
-            filename = (os.path.basename(filename).encode("utf-8", "replace").decode()
-                        if isinstance(filename, str) else "")
-            head = (f'Content-Disposition: {disposition}; filename="{_quoted(filename or name)}"'
-                    "\r\nContent-Type: application/octet-stream\r\n")
-        else:
-            content = _as_text(value, name).encode()
-            head = f"Content-Disposition: {disposition}\r\n"
-        chunks += [f"--{boundary}\r\n{head}\r\n".encode(), content, b"\r\n"]
-    chunks.append(f"--{boundary}--\r\n".encode())
-    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
-
-
-def _quoted(text: str) -> str:
-    # The HTML form encoding of names inside a quoted header parameter.
-    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _reply(response: requests.Response, method: str, url: str, action: str) -> Reply:
-    status, body = response.status_code, response.content
-    media, _, params = response.headers.get("Content-Type", "").partition(";")
-    media = media.strip().lower()
-    if status >= 400:
-        error = errors.http_error(status, method, url, _text(body, params), action)
-        if isinstance(error, errors.ServiceUnavailable):  # callers may resend after a 503
-            error.retry_after = _seconds(response.headers.get("Retry-After"))
-        raise error
-    if 300 <= status < 400:
-        where = response.headers.get("Location", "elsewhere")
-        raise errors.ResponseError(f"{status} from {method} {errors.short_url(url)}: MAAS moved "
-                                   f"it to {where}; "
-                                   "use that address as the MAAS URL", status=status, url=url)
-    if status == 204 or not body:
-        value = None
-    elif media == "application/json" or media.endswith("+json"):
-        value = _json(body, status, method, url, params)
-    elif media.startswith("text/"):
-        value = _text(body, params)
-    else:
-        value = body
-    return Reply(status, value, media, response.headers.get("X-MAAS-API-Hash"))
-
-
-def _json(body: bytes, status: int, method: str, url: str, params: str) -> object:
-    try:
-        return json.loads(body)
-    except ValueError as exc:  # also UnicodeDecodeError
-        text = _text(body, params)
-        raise errors.ResponseError(
-            f"{status} answer to {method} {errors.short_url(url)} claims JSON but is not "
-            f"({errors.one_line(text, 80)!r}); check that the URL points at the MAAS API",
-            status=status, url=url, body=text) from exc
-
-
-def _text(body: bytes, params: str) -> str:
-    """``body`` decoded with the Content-Type's charset (default UTF-8), never failing."""
-    charset = "utf-8"
-    for param in params.split(";"):
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            charset = value.strip().strip('"') or charset
-    try:
-        return body.decode(charset, errors="replace")
-    except LookupError:  # an unknown charset name
-        return body.decode("utf-8", errors="replace")
 
 
 def _log_exchange(response: requests.Response, elapsed: float) -> None:
@@ -377,14 +246,6 @@ def _log_exchange(response: requests.Response, elapsed: float) -> None:
                for name, value in request.headers.items()}
     _log.debug("%s %s -> %s in %.3f s; request headers %s",
                request.method, request.url, response.status_code, elapsed, headers)
-
-
-def _seconds(retry_after: str | None) -> float | None:
-    """A ``Retry-After`` given in seconds; None when absent or an HTTP date."""
-    try:
-        return max(0.0, float(retry_after))
-    except (TypeError, ValueError):
-        return None
 
 
 def _retryable(exc: requests.RequestException) -> bool:
