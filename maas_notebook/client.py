@@ -24,7 +24,7 @@ from .actions import Handler, bind
 from .description import ActionSpec, Description
 from .errors import ConfigurationError
 from .profiles import DescribeCache, find_profile
-from .transport import Credentials, Transport, handler_url
+from .transport import Credentials, Transport, api_root, handler_url
 
 
 class APIChangedWarning(UserWarning):
@@ -206,4 +206,15 @@ def connect(profile: str | None = None, **options: Any) -> Client:
     found = find_profile(profile)
     options.setdefault("cacerts", found.cacerts)
     options.setdefault("name", found.name)
+    cache = options.get("cache", True)
+    if found.description is not None and cache is not False:
+        _seed_cache(DescribeCache() if cache is True else cache, found)
     return Client(found.url, found.api_key, **options)
+
+
+def _seed_cache(cache: DescribeCache, found) -> None:
+    # `maas login` stored the server's description in the CLI profile: start from it rather
+    # than ask the server again. The API hash check still catches a stale one.
+    root = api_root(found.url)
+    if not cache.path_for(root).exists() and is_description(found.description):
+        cache.save(root, found.description)

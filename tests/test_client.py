@@ -225,6 +225,7 @@ def test_connect_reads_a_maascli_profile_store(fake_server, tmp_path, monkeypatc
     fake_server.handler = lambda request: Answer(200, describe_doc())
     client = connect(profile="admin")
     assert client.name == "admin"
+    assert fake_server.requests == []  # started from the description `maas login` stored
     client.users.whoami()
     assert connect().url == client.url  # the only profile there is
 

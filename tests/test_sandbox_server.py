@@ -224,3 +224,22 @@ def test_multipart_parsing_keeps_file_parts_apart():
     params = parse_body(content_type, body)
     assert params.list("name") == ["a", "b"] and params.get("name") == "b"
     assert "upload" not in params and params.files == {"upload": b"\x00\xff"}
+
+
+def test_the_command_fails_the_named_machines_deploys():
+    from maas_notebook.sandbox import Sandbox
+    planned = Sandbox(machines=6, seed=4)  # the same seed generates the same inventory
+    ready = [m for m in planned.state.machines.values() if m.status_name == "Ready"][0]
+    process, url, key = start_command([sys.executable, "-m", "maas_notebook"], "--machines", "6",
+                                      "--seed", "4", "--deploy-seconds", "0.1",
+                                      "--fail-machines", ready.hostname)
+    try:
+        api = Api(url, key)
+        api.ok("POST", f"machines/{ready.system_id}/", "deploy")
+        deadline = time.monotonic() + 10
+        while api.ok("GET", f"machines/{ready.system_id}/")["status_name"] == "Deploying":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert api.ok("GET", f"machines/{ready.system_id}/")["status_name"] == "Failed deployment"
+    finally:
+        stop_command(process)

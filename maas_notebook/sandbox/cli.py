@@ -29,6 +29,8 @@ def register(subparsers) -> None:
                         help="how long a deploy takes (default %(default)s)")
     parser.add_argument("--fail-rate", type=float, default=0.0,
                         help="share of deploys that fail, 0 to 1 (default %(default)s)")
+    parser.add_argument("--fail-machines", metavar="NAME", nargs="+", default=(),
+                        help="hostnames or system_ids whose every deploy fails")
     parser.add_argument("--api-key", metavar="CK:TK:TS",
                         help="the admin's API key (default: a fresh random one)")
     parser.add_argument("--describe", metavar="FILE",
@@ -47,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         sandbox = Sandbox(machines=args.machines, deploy_seconds=args.deploy_seconds,
                           seed=args.seed, port=args.port, host=args.host, api_key=args.api_key,
                           describe=args.describe, fail_rate=args.fail_rate,
+                          fail_machines=args.fail_machines,
                           log_requests=args.verbose)
         sandbox.start()
     except ValueError as exc:
