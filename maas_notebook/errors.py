@@ -177,13 +177,18 @@ class DeployFailed(WaitError):
 
 class WaitTimeout(WaitError):
     """Machines did not reach the wanted status in time. ``.pending`` maps system_id to the
-    last status seen."""
+    last status seen; ``.failures`` (as on :class:`DeployFailed`) holds machines a bulk
+    action already knew had failed or been refused."""
 
-    def __init__(self, pending: dict[str, str], timeout: float):
-        self.pending, self.timeout = pending, timeout
+    def __init__(self, pending: dict[str, str], timeout: float, failures: dict | None = None):
+        self.pending, self.timeout, self.failures = pending, timeout, failures or {}
         listed = ", ".join(f"{sid} ({status})" for sid, status in list(pending.items())[:10])
         more = f" and {len(pending) - 10} more" if len(pending) > 10 else ""
-        super().__init__(f"{len(pending)} machine(s) still pending after {timeout:g} s: {listed}{more}")
+        failed = (f"; {len(self.failures)} more failed or were refused: "
+                  + ", ".join(f"{sid} ({f.get('status_name', '')})"
+                              for sid, f in list(self.failures.items())[:10])) if self.failures else ""
+        super().__init__(f"{len(pending)} machine(s) still pending after {timeout:g} s: "
+                         f"{listed}{more}{failed}")
 
 
 STATUS_REASONS = {

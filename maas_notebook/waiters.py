@@ -186,6 +186,8 @@ def _bulk(client, action_name, system_ids, until, concurrency, wait_for, timeout
                 if sid in lost and not _did_start(action_name, failure.get("status_name", "")):
                     failure = _lost(action_name, lost[sid], failure)
                 failures[sid] = failure
+        except WaitTimeout as late:  # say what is known to have failed, not only what is late
+            raise WaitTimeout(late.pending, late.timeout, failures) from None
     finally:
         if bar:
             bar.close()

@@ -81,3 +81,13 @@ def test_wait_without_waiting_returns_the_deploy_answers(client):
     answers = deploy_many(client, ids, wait=False, progress=False)
     assert {a["status_name"] for a in answers.values()} == {"Deploying"}
     wait(client, ids, interval=0.1)
+
+
+def test_a_timeout_of_a_bulk_deploy_also_names_the_refused_machines(client):
+    deployed, fresh = ready(client, 2)
+    deploy_many(client, [deployed], progress=False, interval=0.1)
+    with pytest.raises(WaitTimeout) as caught:
+        deploy_many(client, [deployed, fresh], progress=False, interval=0.02, timeout=0.1)
+    assert fresh in caught.value.pending
+    assert caught.value.failures[deployed]["status_name"] == "refused (409)"
+    assert "refused (409)" in str(caught.value) and "\n" not in str(caught.value)
