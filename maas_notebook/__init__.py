@@ -17,13 +17,13 @@ __all__ = ["Client", "connect", "MAASError", "APIChangedWarning"]
 __version__ = "0.1.0"
 
 
-def load_ipython_extension(ipython):  # pragma: no cover - exercised through IPython
+def load_ipython_extension(ipython):
     """``%load_ext maas_notebook``: register the ``%maas`` line and cell magics."""
     from .magic import load_ipython_extension as load
     load(ipython)
 
 
-def unload_ipython_extension(ipython):  # pragma: no cover - exercised through IPython
+def unload_ipython_extension(ipython):
     """``%unload_ext maas_notebook``: remove the magics again."""
     from .magic import unload_ipython_extension as unload
     unload(ipython)

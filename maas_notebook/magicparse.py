@@ -16,11 +16,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-try:  # IPython shows its UsageError as one line; without IPython keep the same contract.
-    from IPython.core.error import UsageError
-except ImportError:  # pragma: no cover - IPython is a dependency
-    class UsageError(Exception):
-        """A mistake in a %maas line."""
+from IPython.core.error import UsageError  # IPython shows it as one line
 
 # The words that manage connections instead of calling the API.
 VERBS = ("help", "login", "logout", "profiles", "refresh", "use")
