@@ -18,7 +18,8 @@ from traitlets import Bool, Float, Int, Unicode
 
 from . import helptext, profiles
 from .client import Client, connect
-from .errors import MAASError
+from .description import python_name
+from .errors import MAASError, close_names
 from .magicparse import VERBS, Command, UsageError, parse
 from .render import JSONView, confirm, row_limited, show
 
@@ -193,8 +194,6 @@ class MaasMagic(Magics):
 
 
 def _known(word: str, names, kind: str, where: str = "") -> str:
-    from .description import python_name
-    from .errors import close_names
     if python_name(word) in names:
         return word
     close = [n.replace("_", "-") for n in close_names(python_name(word), names)]

@@ -148,17 +148,19 @@ def _bulk(client, action_name, system_ids, until, concurrency, wait_for, timeout
     lost: dict[str, MAASError] = {}       # no answer: MAAS may or may not have acted
 
     def submit(sid: str) -> tuple[str, Any]:
-        for resend in range(BUSY_RESENDS + 1):
+        resends = 0
+        while True:
             try:
                 return sid, action(sid, **params)
             except ServiceUnavailable as exc:
                 # A 503 with Retry-After says MAAS did nothing yet, so sending again cannot
                 # act twice; without one (a proxy?) nobody said so: report it.
                 pause = min(exc.retry_after or 0.0, MAX_BUSY_PAUSE)
-                if (exc.retry_after is None or resend == BUSY_RESENDS
+                if (exc.retry_after is None or resends == BUSY_RESENDS
                         or time.monotonic() + pause > deadline):
                     failures[sid] = _refusal(exc)
                     return sid, None
+                resends += 1
                 time.sleep(pause)
             except HTTPError as exc:
                 failures[sid] = _refusal(exc)
@@ -166,7 +168,6 @@ def _bulk(client, action_name, system_ids, until, concurrency, wait_for, timeout
             except (TransportError, ResponseError) as exc:
                 lost[sid] = exc  # never sent again: the machine's status will tell
                 return sid, None
-        raise AssertionError("unreachable")  # pragma: no cover
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
